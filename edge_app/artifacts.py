@@ -36,7 +36,8 @@ def atomic_output(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path next to `path`; on success rename it onto `path`, else delete it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=(suffix or path.suffix) + ".tmp", dir=path.parent)
+    # the temp name keeps the real suffix (Keras insists on ".keras", numpy on ".npz")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + (suffix or path.suffix), dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -44,10 +45,17 @@ def atomic_output(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         if tmp.is_file():
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     finally:
         if tmp.is_file():
             tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:

@@ -65,8 +65,10 @@ class ModelCard:
             "provenance": dict(self.provenance),
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+    def to_json(self, compact: bool = False) -> str:
+        if compact:  # embedded in artifacts: every byte counts on a device
+            return json.dumps(self.to_dict(), separators=(",", ":"))
+        return json.dumps(self.to_dict(), indent=2)
 
     def derive(self, **changes: Any) -> "ModelCard":
         """A copy with some fields changed (e.g. the card of an export of this model)."""

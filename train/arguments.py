@@ -23,7 +23,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="on-the-fly augmentation (shift, rotate, scale, brightness); default none (the seed)")
     p.add_argument("--preprocess", choices=["seed", "clahe"], default="seed",
                    help="seed: gray mean, (x-128)/128; clahe: same plus CLAHE contrast equalisation")
-    p.add_argument("--label-smoothing", type=float, default=0.0, help="default 0 (the seed)")
+    p.add_argument("--keep-best", action="store_true", help="keep the weights of the best validation epoch")
     p.add_argument("--val-fraction", type=float, default=0.15, help="validation share, split by track")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="use only N training images (smoke runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed (data split, init, shuffling)")
