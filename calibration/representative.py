@@ -41,14 +41,16 @@ def stratified_pick(labels: np.ndarray, size: int, seed: int, num_classes: int) 
     remainders), at least one image per present class when size allows; order is seeded."""
     rng = np.random.default_rng(seed)
     counts = np.bincount(labels, minlength=num_classes)
-    present = counts > 0
     size = min(size, int(counts.sum()))
-    quota = np.where(present, 1, 0) if size >= present.sum() else np.zeros(num_classes, int)
-    rest = size - quota.sum()
-    share = counts / counts.sum() * rest
-    quota = quota + np.floor(share).astype(int)
-    for c in np.argsort(-(share - np.floor(share)), kind="stable")[: size - quota.sum()]:
-        quota[c] += 1
+    share = counts / counts.sum() * size
+    quota = np.floor(share).astype(int)
+    for c in np.argsort(-(share - quota), kind="stable")[: size - quota.sum()]:
+        quota[c] += 1                                  # largest remainders
+    for c in np.flatnonzero((counts > 0) & (quota == 0)):
+        donor = int(np.argmax(quota))                  # every present class gets one, if size allows
+        if quota[donor] > 1:
+            quota[donor] -= 1
+            quota[c] += 1
     quota = np.minimum(quota, counts)
     picked = [rng.choice(np.flatnonzero(labels == c), size=q, replace=False) for c, q in enumerate(quota) if q]
     idx = np.concatenate(picked) if picked else np.zeros(0, int)

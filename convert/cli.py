@@ -22,6 +22,7 @@ import sys
 
 from edge_app.errors import LenetEdgeError
 
+NEEDS_TF = {"train", "convert", "parity", "bench", "pipeline"}
 # subcommand -> (handler "module:function", one-line help)
 COMMANDS = {
     "train": ("train.command:main", "train a model (LeNet, MNIST CNNs, ...) and write its reports"),
@@ -38,6 +39,21 @@ COMMANDS = {
 def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     module = importlib.import_module(COMMANDS[name][0].split(":")[0].rsplit(".", 1)[0] + ".arguments")
     getattr(module, f"add_{name}_arguments")(p)
+
+
+def import_tensorflow_quietly() -> None:
+    """TensorFlow logs oneDNN/absl lines on import whatever TF_CPP_MIN_LOG_LEVEL says; hide them."""
+    if "tensorflow" in sys.modules:
+        return
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError as e:
+        raise LenetEdgeError(f"TensorFlow is not installed ({e}): pip install 'lenet-edge[all]'") from None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved), os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = COMMANDS[args.command][0]
     try:
+        if args.command in NEEDS_TF:
+            import_tensorflow_quietly()
         module_name, func = target.split(":")
         handler = getattr(importlib.import_module(module_name), func)
         return int(handler(args) or 0)

@@ -71,3 +71,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("tf") is None:
             item.add_marker(pytest.mark.edge)
+
+
+SYNTH = ["--data", "synthetic", "--synthetic-per-class", "120"]  # 5,160 images; LeNet reaches ~95%
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory) -> Path:
+    """A LeNet trained by the CLI on the synthetic set, its calibration set and all exports
+    (with batch-1 variants). Built once per session; several test modules use it."""
+    if not HAS_TF:
+        pytest.skip("TensorFlow not installed (edge-only install)")
+    root = tmp_path_factory.mktemp("synthetic_run")
+    steps = [
+        ["train", *SYNTH, "--model", "lenet", "--epochs", "25", "--batch-size", "64", "--lr", "2e-3",
+         "--out", str(root / "train")],
+        ["calibrate", *SYNTH, "--size", "500", "--model", str(root / "train/model.keras"), "--out", str(root / "cal")],
+        ["convert", str(root / "train/model.keras"), "--calibration", str(root / "cal/calibration.npz"),
+         "--batch1", "--out", str(root / "export")],
+    ]
+    for s in steps:
+        r = run_cli(*s)
+        assert r.returncode == 0, f"{s[0]} failed:\n{r.stderr[-3000:]}"
+    return root
