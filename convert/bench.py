@@ -1,0 +1,91 @@
+"""`lenet-edge bench`: size, batch-1 latency (p50/p90/p99) and batch-256 throughput of every export,
+per runtime and thread count, each in a fresh process after warm-up; Keras `predict` and a compiled
+`tf.function` as baselines. Prints a table and writes bench.json and bench.md.
+
+    lenet-edge bench --exports runs/export --model runs/lenet/model.keras --out runs/bench
+    lenet-edge bench --exports runs/export --short          # quick smoke run, rough numbers
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from convert.formats import format_of_file
+from convert.parity import backends_for, export_files
+from edge_app.artifacts import tool_versions, utc_now, write_json_atomic, write_text_atomic
+from edge_app.errors import LenetEdgeError
+
+
+def run_worker(args: list[str], timeout: float = 600) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    r = subprocess.run([sys.executable, "-m", "convert.bench_worker", *args], capture_output=True, text=True,
+                       timeout=timeout, env=env)
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    if r.returncode != 0 or not lines:
+        err = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": err[:200]}
+    return json.loads(lines[-1])
+
+
+def parse_threads(spec: str) -> list[int]:
+    try:
+        t = [int(s) for s in spec.split(",") if s.strip()]
+    except ValueError:
+        t = []
+    if not t or min(t) < 1:
+        raise LenetEdgeError(f"--threads must be a comma-separated list of positive ints, got {spec!r}")
+    return t
+
+
+def bench(exports: str, model: str | None, threads: list[int], short: bool) -> dict:
+    iters, biters = ("200", "5") if short else ("3000", "40")
+    rows = []
+    for path in export_files(Path(exports)):
+        fmt = format_of_file(path.name)
+        for backend in backends_for(path):
+            for t in threads:
+                r = run_worker(["--file", str(path), "--backend", backend, "--threads", str(t), "--iters", iters,
+                                "--batch-iters", biters])
+                rows.append({"file": path.name, "format": fmt.name, "runtime": backend, "threads": t,
+                             "bytes": path.stat().st_size, **r})
+                print(f"[bench] {path.name} {backend} {t}T: "
+                      + (r.get("error") or f"p50 {r['p50_us']:.1f} us, {r['throughput_ips']:,.0f} img/s"),
+                      file=sys.stderr, flush=True)
+    if model:
+        for mode in ("predict", "function"):
+            for t in threads:
+                r = run_worker(["--keras", model, "--mode", mode, "--threads", str(t),
+                                "--iters", "50" if short or mode == "predict" else "500", "--batch-iters", biters])
+                rows.append({"file": Path(model).name, "format": f"keras_{mode}", "runtime": "tensorflow",
+                             "threads": t, "bytes": Path(model).stat().st_size, **r})
+    return {"created": utc_now(), "short": short, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "versions": tool_versions(), "results": rows}
+
+
+def to_markdown(rep: dict) -> str:
+    lines = [f"# Benchmark ({rep['machine']}{', short run' if rep['short'] else ''})", "",
+             "| file | format | runtime | threads | size (KB) | p50 µs | p90 µs | p99 µs | img/s @256 |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rep["results"]:
+        if "error" in r:
+            lines.append(f"| {r['file']} | {r['format']} | {r['runtime']} | {r['threads']} | {r['bytes'] / 1024:.1f} "
+                         f"| error: {r['error']} ||||")
+            continue
+        lines.append(f"| {r['file']} | {r['format']} | {r['runtime']} | {r['threads']} | {r['bytes'] / 1024:.1f} "
+                     f"| {r['p50_us']:.1f} | "
+                     f"{r['p90_us']:.1f} | {r['p99_us']:.1f} | {r['throughput_ips']:,.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(args) -> int:
+    rep = bench(args.exports, args.model, parse_threads(args.threads), args.short)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "bench.json", rep)
+    write_text_atomic(out / "bench.md", to_markdown(rep))
+    print(to_markdown(rep))
+    return 1 if any("error" in r for r in rep["results"]) else 0
