@@ -3,7 +3,8 @@ import argparse
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, metavar="MODEL", help=".tflite or .onnx exported by lenet-edge")
+    p.add_argument("--model", default=None, metavar="MODEL",
+                   help=".tflite or .onnx exported by lenet-edge (default: the shipped pretrained GTSRB model)")
     p.add_argument("--source", default="0", metavar="SRC",
                    help="camera index, video file, image, folder of images, URL or GStreamer pipeline; "
                         "'picamera2' for the Raspberry Pi camera; default 0")

@@ -94,6 +94,15 @@ def to_model_input(images: np.ndarray, spec: PreprocessSpec = SEED_SPEC) -> np.n
     return out[..., None].astype(np.float32, copy=False)
 
 
+def crops_to_model_input(frame_bgr: np.ndarray, boxes, spec: PreprocessSpec = SEED_SPEC) -> np.ndarray:
+    """Cut (x, y, w, h) boxes out of a BGR frame and preprocess them like the training images
+    (INTER_AREA to spec.size, BGR -> RGB, then `to_model_input`). Returns (N, size, size, 1)."""
+    crops = np.empty((len(boxes), spec.size, spec.size, 3), np.uint8)
+    for i, (x, y, w, h) in enumerate(boxes):
+        crops[i] = cv2.resize(frame_bgr[y:y + h, x:x + w], (spec.size, spec.size), interpolation=cv2.INTER_AREA)
+    return to_model_input(crops[..., ::-1], spec)
+
+
 def quantize(x: np.ndarray, scale: float, zero_point: int, dtype: np.dtype) -> np.ndarray:
     """float -> int8/uint8 with the model's input quantization (q = round(x / s) + z)."""
     info = np.iinfo(dtype)
