@@ -48,7 +48,7 @@ def add_bundle_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_pipeline_arguments(p: argparse.ArgumentParser) -> None:
     add_data_argument(p)
-    p.add_argument("--model", default="lenet", help="model name; default lenet")
-    p.add_argument("--epochs", type=int, default=None, help="default: 15 on synthetic, 50 on real data")
+    p.add_argument("--model", default=None, help="model name; default lenet (mnist-cnn3 for --data mnist)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 40 on synthetic, 80 on real data")
     p.add_argument("--formats", default="all", help=FORMAT_HELP)
     p.add_argument("--out", default="runs/pipeline", metavar="DIR", help="run folder")

@@ -19,4 +19,5 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
     p.add_argument("--realtime", action="store_true",
                    help="treat files like a live camera (threaded grab, drop stale frames)")
+    p.add_argument("--loop", action="store_true", help="play a video file in a loop (demos, soak tests)")
     p.add_argument("--log-every", type=float, default=5.0, help="seconds between FPS log lines; default 5")

@@ -42,7 +42,7 @@ def main(args) -> int:
     clf = load_classifier(args.model or default_model(), args.backend, args.threads)
     print(f"[edge_app] model {clf.path.name} ({clf.card.format}, {clf.backend}, {args.threads} thread(s))",
           file=sys.stderr, flush=True)
-    source = open_source(args.source, realtime=args.realtime)
+    source = open_source(args.source, realtime=args.realtime, loop=args.loop)
     cfg = AppConfig(roi=args.roi, min_confidence=args.min_confidence, persist=args.persist, headless=headless,
                     record=args.record, max_frames=args.max_frames, log_every_s=args.log_every)
     run_app(clf, source, cfg)

@@ -64,7 +64,8 @@ class ImageSource:
 class VideoFileSource:
     """A video file read frame by frame (every frame processed: offline analysis)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, loop: bool = False):
+        self.loop = loop
         self.cap = cv2.VideoCapture(str(path))
         if not self.cap.isOpened():
             raise LenetEdgeError(f"cannot open video {path} (unsupported or corrupt file)")
@@ -82,6 +83,9 @@ class VideoFileSource:
                 pos, n = self.cap.get(cv2.CAP_PROP_POS_FRAMES), self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
                 bad_in_a_row += 1
                 if n <= 0 or pos >= n - 1 or bad_in_a_row > 25:
+                    if self.loop and i > 0 and bad_in_a_row <= 25:
+                        self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)   # --loop: start the file again
+                        continue
                     return
                 self.skipped += 1
                 continue
@@ -211,7 +215,7 @@ class Picamera2Capture:
         self.cam.close()
 
 
-def open_source(spec: str, realtime: bool = False):
+def open_source(spec: str, realtime: bool = False, loop: bool = False):
     """Source for `--source`: see the module docstring."""
     if spec == "picamera2":
         try:
@@ -239,4 +243,4 @@ def open_source(spec: str, realtime: bool = False):
     if realtime:
         cap = lambda: cv2.VideoCapture(str(p))  # noqa: E731
         return LiveSource(cap, f"video {p}", stop_at_end=True)
-    return VideoFileSource(p)
+    return VideoFileSource(p, loop=loop)

@@ -73,7 +73,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.edge)
 
 
-SYNTH = ["--data", "synthetic", "--synthetic-per-class", "120"]  # 5,160 images; LeNet reaches ~95%
+SYNTH = ["--data", "synthetic", "--synthetic-per-class", "200"]  # 8,600 images; LeNet reaches ~97%
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +84,7 @@ def synthetic_run(tmp_path_factory) -> Path:
         pytest.skip("TensorFlow not installed (edge-only install)")
     root = tmp_path_factory.mktemp("synthetic_run")
     steps = [
-        ["train", *SYNTH, "--model", "lenet", "--epochs", "25", "--batch-size", "64", "--lr", "2e-3",
+        ["train", *SYNTH, "--model", "lenet", "--epochs", "40", "--batch-size", "64", "--lr", "2e-3", "--schedule", "cosine",
          "--out", str(root / "train")],
         ["calibrate", *SYNTH, "--size", "500", "--model", str(root / "train/model.keras"), "--out", str(root / "cal")],
         ["convert", str(root / "train/model.keras"), "--calibration", str(root / "cal/calibration.npz"),

@@ -18,14 +18,12 @@ def schema(name):
 
 def test_parity_on_synthetic_passes_and_reports_validate(synthetic_run, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
-    # the noisy synthetic set leaves this 95% LeNet with near-ties, so int8 agreement is gated at 98% here;
-    # the default 99% (and the 99.5% goal) are asserted on real GTSRB below
     r = run_cli("parity", "--model", str(synthetic_run / "train/model.keras"), "--exports",
-                str(synthetic_run / "export"), *SYNTH, "--min-agree-int8", "98", "--out", str(tmp_path))
+                str(synthetic_run / "export"), *SYNTH, "--out", str(tmp_path))      # default thresholds
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     rep = json.loads((tmp_path / "parity.json").read_text())
     jsonschema.validate(rep, schema("parity_report.schema.json"))
-    assert rep["passed"] and rep["images"] == 43 * 120
+    assert rep["passed"] and rep["images"] == 43 * 200
     assert {x["format"] for x in rep["results"]} == set(FORMATS)
     for row in rep["results"]:
         assert row["delta_pp"] >= -0.5 if row["kind"] == "quantized" else row["delta_pp"] >= -0.05
@@ -61,7 +59,7 @@ def test_gate_fails_with_one_class_calibration(synthetic_run, tmp_path):
     from train.datasets import load_data
     from train.model_io import load_keras_with_card
     _, card = load_keras_with_card(synthetic_run / "train/model.keras")
-    ds = load_data("synthetic", "train", synthetic_per_class=120)
+    ds = load_data("synthetic", "train", synthetic_per_class=200)
     one = ds.subset(np.flatnonzero(ds.labels == 17))     # "No entry" only: a red disc with a bar
     save_calibration(build_calibration(one, 100, 0, card.preprocessing), tmp_path / "cal1.npz")
     conv = run_cli("convert", str(synthetic_run / "train/model.keras"), "--calibration", str(tmp_path / "cal1.npz"),

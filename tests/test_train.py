@@ -33,7 +33,7 @@ def test_lenet_is_exactly_the_seed_architecture():
 def test_synthetic_training_learns_and_writes_everything(synthetic_run):
     out = synthetic_run / "train"
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["test_accuracy"] > 0.85         # chance is 1/43
+    assert metrics["test_accuracy"] > 0.9          # chance is 1/43
     for png in ("samples_per_class", "curves", "confusion_matrix", "predictions_7x7", "kernels", "feature_maps"):
         img = cv2.imread(str(out / f"{png}.png"))
         assert img is not None and img.shape[0] > 100, png
@@ -41,7 +41,7 @@ def test_synthetic_training_learns_and_writes_everything(synthetic_run):
     assert f"{100 * metrics['test_accuracy']:.2f}%" in page and page.count("<img") == 6
     assert "Speed limit (20km/h)" in page                 # classification report rows
     hist = (out / "history.csv").read_text().strip().splitlines()
-    assert len(hist) == 26 and hist[0].startswith("epoch,")
+    assert len(hist) == 41 and hist[0].startswith("epoch,")
     card = json.loads((out / "model.card.json").read_text())
     assert card["format"] == "keras" and len(card["labels"]) == 43
     manifest = json.loads((out / "manifest.json").read_text())

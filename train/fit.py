@@ -81,6 +81,9 @@ def train(cfg: TrainConfig) -> dict:
     if cfg.limit:
         tr_idx = np.random.default_rng(cfg.seed).permutation(tr_idx)[:cfg.limit]
     tr, val = train_ds.subset(tr_idx), train_ds.subset(val_idx)
+    if len(val) == 0:
+        raise LenetEdgeError(f"--data {cfg.data}: no class has two tracks, so there is no validation split "
+                             "(more images per class are needed)")
     log(f"data {cfg.data}: train {len(tr)}, validation {len(val)} (split by track), test {len(test_ds)}")
     model, history, epoch_s = fit_model(cfg, info, spec, tr, val)
     x_test = to_model_input(test_ds.images, spec)
