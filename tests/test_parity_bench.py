@@ -54,22 +54,23 @@ def test_gate_fails_on_a_degraded_export(synthetic_run, tmp_path):
     assert ET.parse(tmp_path / "p/parity.junit.xml").getroot().get("failures") == "1"
 
 
-def test_gate_fails_with_one_class_calibration(synthetic_run, tmp_path):
-    from calibration.representative import build_calibration, save_calibration
-    from train.datasets import load_data
+def test_gate_fails_with_a_degenerate_calibration_set(synthetic_run, tmp_path):
+    """Calibrating int8 on one flat image (a broken representative set) squeezes every activation
+    range; convert's self-check only sees that same image, so the gate must catch it."""
+    from calibration.representative import CalibrationSet, save_calibration
     from train.model_io import load_keras_with_card
     _, card = load_keras_with_card(synthetic_run / "train/model.keras")
-    ds = load_data("synthetic", "train", synthetic_per_class=200)
-    one = ds.subset(np.flatnonzero(ds.labels == 17))     # "No entry" only: a red disc with a bar
-    save_calibration(build_calibration(one, 100, 0, card.preprocessing), tmp_path / "cal1.npz")
-    conv = run_cli("convert", str(synthetic_run / "train/model.keras"), "--calibration", str(tmp_path / "cal1.npz"),
-                   "--formats", "tflite_int8", "--out", str(tmp_path / "e"))
-    if conv.returncode != 0:      # caught already at export: verification refused it, nothing written
-        assert "verification failed" in conv.stderr and not (tmp_path / "e/model_int8.tflite").exists()
-        return
+    flat = np.zeros((100, 32, 32, 1), np.float32)
+    save_calibration(CalibrationSet(flat, np.zeros(100, np.int64), card.preprocessing, "flat", 0, 43),
+                     tmp_path / "flat.npz")
+    conv = run_cli("convert", str(synthetic_run / "train/model.keras"), "--calibration", str(tmp_path / "flat.npz"),
+                   "--formats", "tflite_int8,onnx_int8", "--out", str(tmp_path / "e"))
+    assert conv.returncode == 0, conv.stderr[-2000:]
     r = run_cli("parity", "--model", str(synthetic_run / "train/model.keras"), "--exports", str(tmp_path / "e"),
                 *SYNTH, "--out", str(tmp_path / "p"))
     assert r.returncode != 0 and "parity gate failed" in r.stderr
+    rep = json.loads((tmp_path / "p/parity.json").read_text())
+    assert not rep["passed"] and all(not x["passed"] for x in rep["results"])
 
 
 def test_bench_short(synthetic_run, tmp_path):
