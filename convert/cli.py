@@ -22,7 +22,7 @@ import sys
 
 from edge_app.errors import LenetEdgeError
 
-NEEDS_TF = {"train", "convert", "parity", "bench", "pipeline"}
+NEEDS_TF = {"train", "convert", "parity", "pipeline"}  # bench imports TF only in its Keras workers
 # subcommand -> (handler "module:function", one-line help)
 COMMANDS = {
     "train": ("train.command:main", "train a model (LeNet, MNIST CNNs, ...) and write its reports"),

@@ -151,3 +151,14 @@ def test_quantization_diagnostics(synthetic_run, keras_and_test, tmp_path):
     rows = (tmp_path / names[0]).read_text().strip().splitlines()
     assert rows[0].startswith("op_name") and "rmse/scale" in rows[0] and len(rows) > 5
     assert any(r.startswith("CONV_2D") for r in rows[1:])
+
+
+def test_int8_with_uint8_io(synthetic_run, keras_and_test, tmp_path):
+    r = run_cli("convert", str(synthetic_run / "train/model.keras"), "--calibration",
+                str(synthetic_run / "cal/calibration.npz"), "--formats", "tflite_int8", "--int8-io", "uint8",
+                "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    clf = load_classifier(tmp_path / "model_int8.tflite")
+    assert clf.card.input_dtype == "uint8" and clf.card.output_dtype == "uint8"
+    _, _, x, ref = keras_and_test
+    assert np.mean(clf.predict(x).argmax(1) == ref.argmax(1)) >= 0.99

@@ -80,3 +80,18 @@ def test_unknown_sources(tmp_path):
         load_data(str(tmp_path / "bad.npz"))
     with pytest.raises(LenetEdgeError, match="split"):
         load_data("synthetic", "validation")
+
+
+def test_cli_data_errors_are_one_line(tmp_path):
+    """No TensorFlow needed: calibrate reads data through the same loaders as train."""
+    from tests.conftest import assert_one_line_error, run_cli
+    r = run_cli("calibrate", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
+    assert_one_line_error(r, "no such file or folder")
+    with open(tmp_path / "train.p", "wb") as f:
+        pickle.dump({"features": _Evil(), "labels": [0]}, f)
+    r = run_cli("calibrate", "--data", str(tmp_path / "train.p"), "--out", str(tmp_path / "o"))
+    assert_one_line_error(r, "refused")
+    assert not (tmp_path / "o").exists() and not (tmp_path / "PWNED").exists()
+    r = run_cli("calibrate", "--data", "synthetic", "--synthetic-per-class", "5", "--size", "0",
+                "--out", str(tmp_path / "o"))
+    assert_one_line_error(r, "calibration size must be >= 1")

@@ -67,11 +67,16 @@ def lenet(variant: str = "", num_classes: int = 43, size: int = 32) -> keras.Mod
     return keras.Model(inp, out, name=f"lenet{'-' + variant if variant else ''}")
 
 
+def _mnist_trunk(x, variant):
+    """The seeds' shared start: Conv 32 (3x3) + MaxPool, Conv 64 (3x3) + MaxPool."""
+    x = _block(layers.MaxPooling2D(2)(_conv(x, 32, 3, variant)), variant, 0.25)
+    return _block(layers.MaxPooling2D(2)(_conv(x, 64, 3, variant)), variant, 0.25)
+
+
 def mnist_cnn3(variant: str = "", num_classes: int = 10, size: int = 28) -> keras.Model:
     """Seed 002: Conv 32 + MaxPool, Conv 64 + MaxPool, Conv 64, Flatten, Dense 64, 32, classes."""
     inp = keras.Input((size, size, 1), name="image")
-    x = _block(layers.MaxPooling2D(2)(_conv(inp, 32, 3, variant)), variant, 0.25)
-    x = _block(layers.MaxPooling2D(2)(_conv(x, 64, 3, variant)), variant, 0.25)
+    x = _mnist_trunk(inp, variant)
     x = _block(_conv(x, 64, 3, variant), variant if variant != "dropout" else "", 0)
     x = layers.Flatten()(x)
     x = _block(_dense(x, 64, variant), variant if variant != "dropout" else "", 0)
@@ -83,9 +88,7 @@ def mnist_cnn3(variant: str = "", num_classes: int = 10, size: int = 28) -> kera
 def mnist_cnn2(variant: str = "", num_classes: int = 10, size: int = 28) -> keras.Model:
     """Seed 003: Conv 32 + MaxPool, Conv 64 + MaxPool, Flatten, Dense 64, classes."""
     inp = keras.Input((size, size, 1), name="image")
-    x = _block(layers.MaxPooling2D(2)(_conv(inp, 32, 3, variant)), variant, 0.25)
-    x = _block(layers.MaxPooling2D(2)(_conv(x, 64, 3, variant)), variant, 0.25)
-    x = layers.Flatten()(x)
+    x = layers.Flatten()(_mnist_trunk(inp, variant))
     x = _block(_dense(x, 64, variant), variant, 0.5)
     out = layers.Dense(num_classes, activation="softmax", name="probs")(x)
     return keras.Model(inp, out, name=f"mnist-cnn2{'-' + variant if variant else ''}")
