@@ -67,7 +67,7 @@ def classify_shape(contour: np.ndarray, area: float) -> str:
     return ""
 
 
-def _iou(a: Box, b: Box) -> float:
+def iou(a: Box, b: Box) -> float:
     x1, y1 = max(a.x, b.x), max(a.y, b.y)
     x2, y2 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
     inter = max(0, x2 - x1) * max(0, y2 - y1)
@@ -110,7 +110,7 @@ def find_candidates(frame_bgr: np.ndarray, cfg: ProposalConfig = ProposalConfig(
     found.sort(key=lambda t: -t[0])
     kept: list[Box] = []
     for _, b in found:  # largest first; drop overlaps and parts inside a kept sign (e.g. a red ring's inner blob)
-        if all(_iou(b, k) < 0.3 and not _contains(k, b) for k in kept):
+        if all(iou(b, k) < 0.3 and not _contains(k, b) for k in kept):
             kept.append(b)
         if len(kept) >= cfg.max_candidates:
             break

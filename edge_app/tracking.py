@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_app.proposals import Box, _iou
+from edge_app.proposals import Box, iou
 
 
 @dataclass
@@ -30,19 +30,19 @@ class Track:
 
 
 class Tracker:
-    def __init__(self, persist: int = 3, min_confidence: float = 0.6, max_misses: int = 5, iou: float = 0.3,
+    def __init__(self, persist: int = 3, min_confidence: float = 0.6, max_misses: int = 5, min_iou: float = 0.3,
                  window: int = 8):
-        self.persist, self.min_confidence, self.max_misses, self.iou, self.window = persist, min_confidence, max_misses, iou, window
+        self.persist, self.min_confidence, self.max_misses, self.min_iou, self.window = persist, min_confidence, max_misses, min_iou, window
         self.tracks: list[Track] = []
         self.next_id = 1
 
     def update(self, boxes: list[Box], probs: np.ndarray) -> list[Track]:
         """Feed one frame's boxes and their class probabilities; returns the confirmed tracks seen now."""
-        pairs = sorted(((_iou(t.box, b), ti, bi) for ti, t in enumerate(self.tracks) for bi, b in enumerate(boxes)),
+        pairs = sorted(((iou(t.box, b), ti, bi) for ti, t in enumerate(self.tracks) for bi, b in enumerate(boxes)),
                        reverse=True)
         used_t, used_b = set(), set()
-        for iou, ti, bi in pairs:
-            if iou < self.iou:
+        for overlap, ti, bi in pairs:
+            if overlap < self.min_iou:
                 break
             if ti in used_t or bi in used_b:
                 continue

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from edge_app.errors import LenetEdgeError
-from edge_app.proposals import Box, _iou
+from edge_app.proposals import Box, iou
 from edge_app.sources import LiveSource, open_source
 from tests.conftest import REPO, assert_one_line_error
 from train.datasets.scenes import make_scene_video
@@ -49,7 +49,7 @@ def evaluate(lines, gt, persist, direct=None):
         frame_dets = dets.get(f, [])
         used = set()
         for d in frame_dets:
-            ious = [(_iou(Box(*d["box"]), Box(x, y, w, h)), i) for i, (x, y, w, h, c) in enumerate(boxes)]
+            ious = [(iou(Box(*d["box"]), Box(x, y, w, h)), i) for i, (x, y, w, h, c) in enumerate(boxes)]
             best, i = max(ious + [(0.0, -1)])
             if best >= 0.4 and i not in used:
                 used.add(i)
