@@ -40,7 +40,7 @@ def main(args) -> int:
     if headless and not args.headless:
         print("[edge_app] no display: running headless (JSON lines on stdout)", file=sys.stderr)
     clf = load_classifier(args.model or default_model(), args.backend, args.threads)
-    print(f"[edge_app] model {clf.path.name} ({clf.card.format}, {clf.backend}, {args.threads} thread(s))",
+    print(f"[edge_app] model {clf.path} ({clf.card.format}, {clf.backend}, {args.threads} thread(s))",
           file=sys.stderr, flush=True)
     source = open_source(args.source, realtime=args.realtime, loop=args.loop)
     cfg = AppConfig(roi=args.roi, min_confidence=args.min_confidence, persist=args.persist, headless=headless,

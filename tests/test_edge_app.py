@@ -225,3 +225,11 @@ def test_live_source_keeps_only_the_newest_frame():
     src.close()
     assert src.dropped > 0 and len(got) + src.dropped == src.seq
     assert got == sorted(got, reverse=True)      # always newer frames, never a stale one
+
+
+@needs_model
+def test_runs_out_of_the_box_with_the_shipped_model(scene):
+    r = run_app("--source", str(scene[0]), "--headless", "--max-frames", "30")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "lenet-gtsrb/model_int8.tflite" in r.stderr
+    assert '"frames": 30' in r.stderr
