@@ -25,11 +25,17 @@ def spec_from_model(model_path: str) -> PreprocessSpec:
     return card_from_json(cp.read_text(), str(cp)).preprocessing
 
 
+def calibrate(data: str, model: str | None, size: int, seed: int, out: str,
+              synthetic_per_class: int | None = None):
+    """Build the set from the training split with the model's preprocessing and save it in `out`."""
+    spec = spec_from_model(model) if model else PreprocessSpec()
+    ds = load_data(data, "train", synthetic_per_class=synthetic_per_class, seed=seed)
+    cal = build_calibration(ds, size, seed, spec)
+    return cal, save_calibration(cal, Path(out) / "calibration.npz")
+
+
 def main(args) -> int:
-    spec = spec_from_model(args.model) if args.model else PreprocessSpec()
-    ds = load_data(args.data, "train", synthetic_per_class=args.synthetic_per_class, seed=args.seed)
-    cal = build_calibration(ds, args.size, args.seed, spec)
-    path = save_calibration(cal, Path(args.out) / "calibration.npz")
+    cal, path = calibrate(args.data, args.model, args.size, args.seed, args.out, args.synthetic_per_class)
     print(json.dumps({"calibration": str(path), "images": len(cal.x),
                       "classes": sum(1 for n in cal.histogram if n)}))
     return 0

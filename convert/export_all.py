@@ -129,7 +129,7 @@ def export_all(model_path: str, calibration: str | None, formats: str, out: str,
         from convert.diagnose import write_quantization_diagnostics
         results_diag = write_quantization_diagnostics(model, cal, out_dir)
         log(f"quantization diagnostics: {', '.join(results_diag)}")
-    write_manifest(out_dir, [{"path": r["path"], **{k: v for k, v in r.items() if k != "path"}} for r in results],
+    write_manifest(out_dir, results,
                    extra={"source_model": {"path": str(model_path), "sha256": parent_sha},
                           "calibration": calibration, "total_seconds": round(total, 3),
                           "failures": failures})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convert.formats import FORMATS, format_of_file
+from convert.formats import format_of_file
 from edge_app.artifacts import sha256_file, tool_versions, utc_now, write_json_atomic, write_text_atomic
 from edge_app.errors import LenetEdgeError
 from edge_app.preprocess import to_model_input
@@ -154,6 +154,12 @@ def to_junit(rep: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def failure_summary(rep: dict) -> str:
+    """One line naming every export that failed the gate and why."""
+    return " | ".join(f"{r['file']} [{r['runtime']}]: {'; '.join(r['problems'])}"
+                      for r in rep["results"] if not r["passed"])
+
+
 def write_reports(rep: dict, out: str) -> Path:
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
@@ -169,7 +175,6 @@ def main(args) -> int:
     write_reports(rep, args.out)
     print(to_markdown(rep))
     if not rep["passed"]:
-        bad = [f"{r['file']} [{r['runtime']}]: {'; '.join(r['problems'])}" for r in rep["results"] if not r["passed"]]
-        print(f"lenet-edge: error: parity gate failed: {' | '.join(bad)}", file=sys.stderr)
+        print(f"lenet-edge: error: parity gate failed: {failure_summary(rep)}", file=sys.stderr)
         return 1
     return 0

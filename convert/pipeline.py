@@ -9,7 +9,6 @@ A failed step stops the pipeline with a clear message; what earlier steps made i
 from __future__ import annotations
 
 import html
-import json
 import shlex
 import sys
 import time
@@ -31,11 +30,10 @@ def log(msg: str) -> None:
 
 def run_pipeline(data: str, model: str | None, epochs: int | None, formats: str, out: str,
                  synthetic_per_class: int | None = None) -> dict:
-    from calibration.representative import build_calibration, save_calibration
+    from calibration.command import calibrate
     from convert import bench, parity
     from convert.bundle import make_bundle
     from convert.export_all import export_all
-    from train.datasets import load_data
     from train.fit import TrainConfig, train
 
     from convert.formats import parse_formats
@@ -71,13 +69,7 @@ def run_pipeline(data: str, model: str | None, epochs: int | None, formats: str,
     state["test_accuracy"] = metrics["test_accuracy"]
     model_path = paths["train"] / "model.keras"
 
-    def calibrate():
-        card = json.loads((paths["train"] / "model.card.json").read_text())
-        from edge_app.preprocess import PreprocessSpec
-        ds = load_data(data, "train", synthetic_per_class=per_class)
-        return save_calibration(build_calibration(ds, 500, 0, PreprocessSpec.from_dict(card["preprocessing"])),
-                                paths["calibration"] / "calibration.npz")
-    cal = step("calibrate", calibrate)
+    _, cal = step("calibrate", lambda: calibrate(data, str(model_path), 500, 0, str(paths["calibration"]), per_class))
     step("convert", lambda: export_all(str(model_path), str(cal), formats, str(paths["export"])))
 
     def run_parity():
@@ -87,8 +79,7 @@ def run_pipeline(data: str, model: str | None, epochs: int | None, formats: str,
                                               "passed")} for r in rep["results"]]
         state["keras_accuracy_pct"] = rep["keras_accuracy_pct"]
         if not rep["passed"]:
-            bad = [f"{r['file']} [{r['runtime']}]: {'; '.join(r['problems'])}" for r in rep["results"] if not r["passed"]]
-            raise LenetEdgeError("parity gate failed: " + " | ".join(bad))
+            raise LenetEdgeError("parity gate failed: " + parity.failure_summary(rep))
     step("parity", run_parity)
 
     def run_bench():

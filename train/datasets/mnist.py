@@ -39,8 +39,7 @@ def find_idx(folder: Path, split: str, kind: str) -> Path | None:
 
 
 def is_mnist_idx_folder(folder: Path) -> bool:
-    return folder.is_dir() and find_idx(folder, "train", "images") is not None or \
-        folder.is_dir() and find_idx(folder, "test", "images") is not None
+    return folder.is_dir() and any(find_idx(folder, s, "images") is not None for s in ("train", "test"))
 
 
 def load_mnist_idx(folder: str | Path, split: str = "train") -> Dataset:
