@@ -56,6 +56,13 @@ def import_tensorflow_quietly() -> None:
         os.close(saved), os.close(devnull)
 
 
+def needs_tensorflow(command: str) -> bool:
+    """`train` runs on any Keras 3 backend (KERAS_BACKEND=jax trains on a GPU without TensorFlow)."""
+    if command == "train":
+        return os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow"
+    return command in NEEDS_TF
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lenet-edge", description="Train a traffic-sign classifier, export it to TFLite/ONNX with verified "
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = COMMANDS[args.command][0]
     try:
-        if args.command in NEEDS_TF:
+        if needs_tensorflow(args.command):
             import_tensorflow_quietly()
         module_name, func = target.split(":")
         handler = getattr(importlib.import_module(module_name), func)

@@ -20,7 +20,7 @@ from typing import Iterator
 
 MANIFEST_NAME = "manifest.json"
 _VERSIONED = ("lenet-edge", "numpy", "opencv-python-headless", "tensorflow", "tensorflow-cpu", "keras",
-              "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert", "tflite-runtime")
+              "jax", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert", "tflite-runtime")
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import tarfile
 
-import numpy as np
 import pytest
 
 from convert.bundle import make_bundle
@@ -53,7 +52,7 @@ def test_bundle_refuses_to_overwrite_other_folders(tmp_path):
 
 def test_bundle_installs_in_a_fresh_venv_and_runs_without_tensorflow(bundle, tmp_path):
     video = tmp_path / "road.avi"
-    gt = make_scene_video(video, 90, [(*draw_sign(c, 96), c) for c in (14, 17, 33)], seed=5)
+    make_scene_video(video, 90, [(*draw_sign(c, 96), c) for c in (14, 17, 33)], seed=5)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"

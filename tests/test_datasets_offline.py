@@ -95,3 +95,25 @@ def test_cli_data_errors_are_one_line(tmp_path):
     r = run_cli("calibrate", "--data", "synthetic", "--synthetic-per-class", "5", "--size", "0",
                 "--out", str(tmp_path / "o"))
     assert_one_line_error(r, "calibration size must be >= 1")
+
+
+def test_augmentation_levels_keep_shape_and_are_seeded():
+    from train.augment import augment_batch
+    ds = make_synthetic(2, seed=0)
+    for level in ("light", "strong", "heavy"):
+        a = augment_batch(ds.images, np.random.default_rng(1), level)
+        b = augment_batch(ds.images, np.random.default_rng(1), level)
+        assert a.shape == ds.images.shape and a.dtype == np.uint8
+        np.testing.assert_array_equal(a, b)
+        assert (a != ds.images).mean() > 0.3, level
+    gray = ds.images.mean(-1).astype(np.uint8)
+    assert augment_batch(gray, np.random.default_rng(1), "heavy").shape == gray.shape
+    assert augment_batch(ds.images, np.random.default_rng(1), "none") is ds.images
+
+
+def test_train_needs_tensorflow_only_on_its_backend(monkeypatch):
+    from convert.cli import needs_tensorflow
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert not needs_tensorflow("train") and needs_tensorflow("convert") and not needs_tensorflow("run")
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert needs_tensorflow("train")

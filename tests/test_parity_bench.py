@@ -34,7 +34,6 @@ def test_parity_on_synthetic_passes_and_reports_validate(synthetic_run, tmp_path
 
 def test_gate_fails_on_a_degraded_export(synthetic_run, tmp_path):
     """Weights perturbed after training: the export is a valid model, but no longer the trained one."""
-    import keras
     from convert.export_all import export_all
     from train.model_io import load_keras_with_card, save_keras_with_card
     model, card = load_keras_with_card(synthetic_run / "train/model.keras")

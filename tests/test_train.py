@@ -1,8 +1,9 @@
 """Training: parameter counts, learning on synthetic data, reports, reproducibility, errors."""
+import io
 import json
+import zipfile
 
 import cv2
-import numpy as np
 import pytest
 
 from tests.conftest import SYNTH, assert_one_line_error, needs_tf, run_cli
@@ -61,11 +62,28 @@ def test_same_seed_same_metrics(tmp_path):
     (["--data", "/no/such/folder"], "no such file or folder"),
     (["--epochs", "0"], "--epochs must be >= 1"),
     (["--data", "mnist-like", "--model", "lenet"], "no such file"),
+    (["--label-smoothing", "1.5"], "--label-smoothing must be in [0, 1)"),
+    (["--ema", "--keep-best"], "--ema and --keep-best exclude each other"),
 ])
 def test_bad_arguments_give_one_line(args, needle, tmp_path):
     r = run_cli("train", *args, "--out", str(tmp_path / "o"))
     assert_one_line_error(r, needle)
     assert not (tmp_path / "o" / "model.keras").exists()
+
+
+def test_label_smoothing_and_weight_average_learn(tmp_path):
+    from train.model_io import load_keras_with_card
+    r = run_cli("train", "--data", "synthetic", "--synthetic-per-class", "40", "--epochs", "12", "--batch-size", "64",
+                "--lr", "3e-3", "--label-smoothing", "0.1", "--ema", "--augment", "heavy", "--no-report",
+                "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert m["test_accuracy"] > 0.5               # the averaged weights are the saved ones; chance is 0.023
+    model, card = load_keras_with_card(tmp_path / "model.keras")
+    assert card.provenance["config"]["label_smoothing"] == 0.1 and card.provenance["config"]["ema"]
+    import h5py
+    with zipfile.ZipFile(tmp_path / "model.keras") as z:   # weights only: no optimizer state in the file
+        assert "optimizer" not in h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
 
 
 def test_mnist_model_on_gtsrb_data_is_refused(tmp_path):

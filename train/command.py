@@ -17,7 +17,8 @@ def main(args) -> int:
         data=args.data, model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         schedule=args.schedule, augment=args.augment, preprocess=args.preprocess,
         val_fraction=args.val_fraction, limit=args.limit, seed=args.seed,
-        synthetic_per_class=args.synthetic_per_class, keep_best=args.keep_best, report=not args.no_report,
+        synthetic_per_class=args.synthetic_per_class, keep_best=args.keep_best, ema=args.ema,
+        label_smoothing=args.label_smoothing, report=not args.no_report,
         out=args.out, command="lenet-edge " + shlex.join(sys.argv[1:]))
     metrics = train(cfg)
     print(f"test accuracy {100 * metrics['test_accuracy']:.2f}%  model: {args.out}/model.keras")

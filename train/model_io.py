@@ -15,9 +15,13 @@ def card_path_for(model_path: str | Path) -> Path:
 
 
 def save_keras_with_card(model, card: ModelCard, path: str | Path) -> Path:
+    """Saves the weights and the graph, not the optimizer state: the file is for inference and export
+    (a third the size, and it saves under JAX after --ema, whose optimizer buffers are freed)."""
     path = Path(path)
+    bare = type(model).from_config(model.get_config())  # uncompiled: no optimizer state
+    bare.set_weights(model.get_weights())
     with atomic_output(path) as tmp:
-        model.save(tmp)
+        bare.save(tmp)
     write_text_atomic(card_path_for(path), card.to_json() + "\n")
     return path
 
