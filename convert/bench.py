@@ -1,6 +1,8 @@
 """`lenet-edge bench`: size, batch-1 latency (p50/p90/p99) and batch-256 throughput of every export,
 per runtime and thread count, each in a fresh process after warm-up; Keras `predict` and a compiled
-`tf.function` as baselines. Prints a table and writes bench.json and bench.md.
+`tf.function` as baselines. Prints a table and writes bench.json and bench.md. Throughput is the
+median of 200 calls at batch 256, with the input copied in on every call and with the input placed
+once in the runtime's memory (see `convert.bench_worker`).
 
     lenet-edge bench --exports runs/export --model runs/lenet/model.keras --out runs/bench
     lenet-edge bench --exports runs/export --short          # quick smoke run, rough numbers
@@ -42,7 +44,7 @@ def parse_threads(spec: str) -> list[int]:
 
 
 def bench(exports: str, model: str | None, threads: list[int], short: bool) -> dict:
-    iters, biters = ("200", "5") if short else ("3000", "40")
+    iters, biters, kbiters = ("200", "5", "5") if short else ("3000", "200", "40")
     rows = []
     for path in export_files(Path(exports)):
         fmt = format_of_file(path.name)
@@ -53,13 +55,14 @@ def bench(exports: str, model: str | None, threads: list[int], short: bool) -> d
                 rows.append({"file": path.name, "format": fmt.name, "runtime": backend, "threads": t,
                              "bytes": path.stat().st_size, **r})
                 print(f"[bench] {path.name} {backend} {t}T: "
-                      + (r.get("error") or f"p50 {r['p50_us']:.1f} us, {r['throughput_ips']:,.0f} img/s"),
+                      + (r.get("error") or f"p50 {r['p50_us']:.1f} us, {r['throughput_ips']:,.0f} img/s, "
+                         f"{r.get('throughput_inplace_ips', 0):,.0f} in place"),
                       file=sys.stderr, flush=True)
     if model:
         for mode in ("predict", "function"):
             for t in threads:
                 r = run_worker(["--keras", model, "--mode", mode, "--threads", str(t),
-                                "--iters", "50" if short or mode == "predict" else "500", "--batch-iters", biters])
+                                "--iters", "50" if short or mode == "predict" else "500", "--batch-iters", kbiters])
                 rows.append({"file": Path(model).name, "format": f"keras_{mode}", "runtime": "tensorflow",
                              "threads": t, "bytes": Path(model).stat().st_size, **r})
     return {"created": utc_now(), "short": short, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -68,16 +71,18 @@ def bench(exports: str, model: str | None, threads: list[int], short: bool) -> d
 
 def to_markdown(rep: dict) -> str:
     lines = [f"# Benchmark ({rep['machine']}{', short run' if rep['short'] else ''})", "",
-             "| file | format | runtime | threads | size (KB) | p50 µs | p90 µs | p99 µs | img/s @256 |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| file | format | runtime | threads | size (KB) | p50 µs | p90 µs | p99 µs | img/s @256 "
+             "| img/s @256, input in place |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rep["results"]:
         if "error" in r:
             lines.append(f"| {r['file']} | {r['format']} | {r['runtime']} | {r['threads']} | {r['bytes'] / 1024:.1f} "
-                         f"| error: {r['error']} ||||")
+                         f"| error: {r['error']} |||||")
             continue
         lines.append(f"| {r['file']} | {r['format']} | {r['runtime']} | {r['threads']} | {r['bytes'] / 1024:.1f} "
                      f"| {r['p50_us']:.1f} | "
-                     f"{r['p90_us']:.1f} | {r['p99_us']:.1f} | {r['throughput_ips']:,.0f} |")
+                     f"{r['p90_us']:.1f} | {r['p99_us']:.1f} | {r['throughput_ips']:,.0f} | "
+                     + (f"{r['throughput_inplace_ips']:,.0f} |" if "throughput_inplace_ips" in r else "– |"))
     return "\n".join(lines) + "\n"
 
 

@@ -92,6 +92,12 @@ class Classifier:
     def _run(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def bind(self, x: np.ndarray):
+        """Place `x` (model dtype, a batch the model takes) in the runtime's own input memory once and
+        return a function that runs the model on it and returns the output: the loop of a pipeline
+        whose preprocessing writes into the runtime's input buffer (no per-call input copy)."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
 
 class TFLiteClassifier(Classifier):
     def __init__(self, path: Path, backend: str, threads: int):
@@ -132,6 +138,15 @@ class TFLiteClassifier(Classifier):
         self.interp.invoke()
         return self.interp.get_tensor(self.out_idx)
 
+    def bind(self, x: np.ndarray):
+        self._run(x)  # resizes if needed and leaves x in the input tensor
+        interp, out = self.interp, self.out_idx
+
+        def run() -> np.ndarray:
+            interp.invoke()
+            return interp.get_tensor(out)
+        return run
+
 
 class OnnxClassifier(Classifier):
     def __init__(self, path: Path, threads: int):
@@ -158,6 +173,17 @@ class OnnxClassifier(Classifier):
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         return self.sess.run([self.out_name], {self.in_name: x})[0]
+
+    def bind(self, x: np.ndarray):
+        io = self.sess.io_binding()
+        io.bind_cpu_input(self.in_name, np.ascontiguousarray(x))  # ORT reads the numpy memory in place
+        io.bind_output(self.out_name)
+        sess = self.sess
+
+        def run() -> np.ndarray:
+            sess.run_with_iobinding(io)
+            return io.copy_outputs_to_cpu()[0]
+        return run
 
 
 def load_classifier(path: str | Path, backend: str = "auto", threads: int = 1) -> Classifier:

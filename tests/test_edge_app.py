@@ -233,3 +233,16 @@ def test_runs_out_of_the_box_with_the_shipped_model(scene):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "lenet-gtsrb/model_int8.tflite" in r.stderr
     assert '"frames": 30' in r.stderr
+
+
+@pytest.mark.parametrize("name", ["model_int8.tflite", "model_int8.onnx"])
+def test_bound_input_runs_like_a_copied_one(name):
+    """`bind` (the benchmark's in-place loop) computes what `_run` computes, call after call."""
+    from edge_app.runtimes import load_classifier
+    clf = load_classifier(PRETRAINED / name)
+    x = np.random.default_rng(0).integers(-128, 128, (16, 32, 32, 1))
+    x = x.astype(np.int8) if clf.card.input_dtype == "int8" else (x / 128).astype(np.float32)
+    want = clf._run(x)
+    run = clf.bind(x)
+    for _ in range(3):
+        np.testing.assert_array_equal(run(), want)

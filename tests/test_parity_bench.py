@@ -82,6 +82,8 @@ def test_bench_short(synthetic_run, tmp_path):
     assert {x["format"] for x in rep["results"]} == set(FORMATS)
     assert all(x["p50_us"] < 5000 for x in rep["results"])
     assert "img/s @256" in (tmp_path / "bench.md").read_text()
+    dynamic = [x for x in rep["results"] if not x["file"].endswith("_b1.tflite")]
+    assert dynamic and all(x["throughput_inplace_ips"] > 0 for x in dynamic)
 
 
 def test_parity_bad_inputs(synthetic_run, tmp_path):
