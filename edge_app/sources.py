@@ -215,6 +215,22 @@ class Picamera2Capture:
         self.cam.close()
 
 
+def open_capture(*args) -> cv2.VideoCapture:
+    """cv2.VideoCapture with OpenCV's own log lines silenced while it opens: a camera that is not
+    there makes some OpenCV builds print [ERROR] lines before our one-line error."""
+    log = getattr(getattr(cv2, "utils", None), "logging", None)  # OpenCV 5; OpenCV 4: cv2.setLogLevel
+    get_level, set_level = (log.getLogLevel, log.setLogLevel) if log else \
+        (getattr(cv2, "getLogLevel", None), getattr(cv2, "setLogLevel", None))
+    if get_level is None or set_level is None:
+        return cv2.VideoCapture(*args)
+    before = get_level()
+    set_level(0)  # LOG_LEVEL_SILENT
+    try:
+        return cv2.VideoCapture(*args)
+    finally:
+        set_level(before)
+
+
 def open_source(spec: str, realtime: bool = False, loop: bool = False):
     """Source for `--source`: see the module docstring."""
     if spec == "picamera2":
@@ -226,10 +242,10 @@ def open_source(spec: str, realtime: bool = False, loop: bool = False):
         return LiveSource(Picamera2Capture, "picamera2")
     if spec.isdigit():
         idx = int(spec)
-        return LiveSource(lambda: cv2.VideoCapture(idx), f"camera {idx}")
+        return LiveSource(lambda: open_capture(idx), f"camera {idx}")
     if "://" in spec or "!" in spec:
         api = cv2.CAP_GSTREAMER if "!" in spec else cv2.CAP_ANY
-        return LiveSource(lambda: cv2.VideoCapture(spec, api), f"stream {spec}")
+        return LiveSource(lambda: open_capture(spec, api), f"stream {spec}")
     p = Path(spec)
     if not p.exists():
         raise LenetEdgeError(f"no such file, folder or camera: {spec}")
