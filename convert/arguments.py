@@ -37,6 +37,9 @@ def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None, metavar="MODEL", help="Keras model for the Keras baselines")
     p.add_argument("--threads", default="1,2", help="thread counts to measure; default 1,2")
     p.add_argument("--short", action="store_true", help="few iterations (smoke test), numbers are rough")
+    p.add_argument("--formats", default="all", help=FORMAT_HELP + "; default all")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="measure each N times, each in a fresh process, and report the medians (noisy machines)")
     p.add_argument("--out", default="runs/bench", metavar="DIR", help="output folder")
 
 

@@ -93,3 +93,24 @@ def test_parity_bad_inputs(synthetic_run, tmp_path):
     assert_one_line_error(r, "no such exports folder")
     r = run_cli("bench", "--exports", str(synthetic_run / "export"), "--threads", "zero", "--out", str(tmp_path))
     assert_one_line_error(r, "--threads")
+
+
+def test_bench_one_format_repeated(synthetic_run, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    r = run_cli("bench", "--exports", str(synthetic_run / "export"), "--threads", "1", "--short",
+                "--formats", "tflite_dynamic", "--repeat", "2", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    rep = json.loads((tmp_path / "bench.json").read_text())
+    jsonschema.validate(rep, schema("bench.schema.json"))
+    assert [x["format"] for x in rep["results"]] == ["tflite_dynamic"]
+    row = rep["results"][0]
+    assert row["repeat"] == 2 and len(row["throughput_inplace_runs"]) == 2
+    assert min(row["throughput_inplace_runs"]) <= row["throughput_inplace_ips"] <= max(row["throughput_inplace_runs"])
+
+
+@pytest.mark.parametrize("args,needle", [(["--repeat", "0"], "--repeat must be >= 1"),
+                                         (["--formats", "tflite_int4"], "unknown format")])
+def test_bench_bad_options(synthetic_run, tmp_path, args, needle):
+    from tests.conftest import assert_one_line_error
+    r = run_cli("bench", "--exports", str(synthetic_run / "export"), *args, "--out", str(tmp_path))
+    assert_one_line_error(r, needle)
