@@ -135,7 +135,7 @@ def fit_model(cfg, info, spec, tr, val):
     model = info.build()
     from train.losses import SparseSmoothedCrossentropy
     steps = math.ceil(len(tr) / cfg.batch_size)
-    ema_momentum = min(0.999, 1 - 1 / steps)  # averages over about the last epoch (0.999 on GTSRB at batch 64)
+    ema_momentum = min(0.999, 1 - 1 / steps)  # averages over about the last epoch (0.998 on GTSRB at batch 64)
     model.compile(optimizer=keras.optimizers.Adam(cfg.lr, use_ema=cfg.ema, ema_momentum=ema_momentum),
                   loss=SparseSmoothedCrossentropy(cfg.label_smoothing) if cfg.label_smoothing
                   else "sparse_categorical_crossentropy",
