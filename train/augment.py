@@ -1,8 +1,9 @@
 """On-the-fly augmentation of uint8 images (before the shared preprocessing), with OpenCV.
 
 Geometric: rotation, scale, shift, small shear (border replicated); photometric: brightness and
-contrast. `heavy` adds, each to a third of the images, the degradations of far or fast signs: blur,
-low resolution (down-scaled, then up again) and a gamma change. No flips: many signs (turn left / right, keep left / right) change class when mirrored.
+contrast. `heavy` is `strong` plus, each to a third of the images, the degradations of far or fast
+signs: blur, low resolution (down-scaled, then up again) and a gamma change. No flips: many signs
+(turn left / right, keep left / right) change class when mirrored.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 STRENGTH = {  # (max rotation deg, max scale delta, max shift px, max shear, max gain delta, max offset)
     "light": (10.0, 0.08, 2.0, 0.05, 0.2, 20.0),
     "strong": (15.0, 0.15, 3.0, 0.1, 0.4, 40.0),
-    "heavy": (15.0, 0.15, 3.0, 0.1, 0.4, 40.0),
 }
+STRENGTH["heavy"] = STRENGTH["strong"]  # plus _degrade
 DEGRADE_P = 1 / 3  # heavy: chance of each degradation
 
 

@@ -91,14 +91,14 @@ def train(cfg: TrainConfig) -> dict:
         raise LenetEdgeError(f"--data {cfg.data}: no class has two tracks, so there is no validation split "
                              "(more images per class are needed)")
     log(f"data {cfg.data}: train {len(tr)}, validation {len(val)} (split by track), test {len(test_ds)}")
-    model, history, epoch_s = fit_model(cfg, info, spec, tr, val)
+    x_val = to_model_input(val.images, spec)
+    model, history, epoch_s = fit_model(cfg, info, spec, tr, x_val, val.labels)
     x_test = to_model_input(test_ds.images, spec)
     probs = model.predict(x_test, batch_size=1024, verbose=0)
     test_loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(probs)), test_ds.labels], 1e-12, 1))))
     test_acc = float(np.mean(probs.argmax(1) == test_ds.labels))
     metrics = {"test_accuracy": test_acc, "test_loss": test_loss,
-               "val_accuracy": float(np.mean(model.predict(to_model_input(val.images, spec), batch_size=1024,
-                                                           verbose=0).argmax(1) == val.labels)),
+               "val_accuracy": float(np.mean(model.predict(x_val, batch_size=1024, verbose=0).argmax(1) == val.labels)),
                "params": int(model.count_params()), "epochs": cfg.epochs,
                "seconds_per_epoch": float(np.mean(epoch_s)), "train_seconds": float(np.sum(epoch_s)),
                "train_images": len(tr), "val_images": len(val), "test_images": len(test_ds)}
@@ -125,7 +125,7 @@ def log(msg: str) -> None:
     print(f"[train] {msg}", file=sys.stderr, flush=True)
 
 
-def fit_model(cfg, info, spec, tr, val):
+def fit_model(cfg, info, spec, tr, x_val, y_val):
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
@@ -140,7 +140,6 @@ def fit_model(cfg, info, spec, tr, val):
                   loss=SparseSmoothedCrossentropy(cfg.label_smoothing) if cfg.label_smoothing
                   else "sparse_categorical_crossentropy",
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    x_val = to_model_input(val.images, spec)
     rng = np.random.default_rng(cfg.seed)
     x_plain = to_model_input(tr.images, spec) if cfg.augment == "none" else None
 
@@ -176,7 +175,7 @@ def fit_model(cfg, info, spec, tr, val):
             log(f"epoch {epoch + 1}/{cfg.epochs} loss {logs['loss']:.4f} acc {logs['accuracy']:.4f} "
                 f"val_loss {logs['val_loss']:.4f} val_acc {logs['val_accuracy']:.4f} ({epoch_s[-1]:.1f} s)")
 
-    h = model.fit(Batches(), epochs=cfg.epochs, validation_data=(x_val, val.labels), verbose=0,
+    h = model.fit(Batches(), epochs=cfg.epochs, validation_data=(x_val, y_val), verbose=0,
                   callbacks=[Track()])
     if cfg.keep_best and best["weights"] is not None:
         model.set_weights(best["weights"])
