@@ -6,7 +6,7 @@ once in the runtime's memory (see `convert.bench_worker`).
 
     lenet-edge bench --exports runs/export --model runs/lenet/model.keras --out runs/bench
     lenet-edge bench --exports runs/export --short          # quick smoke run, rough numbers
-    lenet-edge bench --exports runs/export --formats tflite_dynamic --threads 2 --repeat 5   # median of 5 runs
+    lenet-edge bench --exports runs/export --formats tflite_dynamic_s2d --threads 2 --repeat 5   # median of 5 runs
 """
 from __future__ import annotations
 
@@ -46,42 +46,43 @@ def parse_threads(spec: str) -> list[int]:
     return t
 
 
-def repeated(args: list[str], repeat: int) -> dict:
-    """`repeat` fresh-process measurements; each figure is the median over them (noisy machines)."""
-    runs = [run_worker(args) for _ in range(repeat)]
+def combine(runs: list[dict]) -> dict:
+    """Fresh-process measurements of one configuration -> each figure's median over them."""
     bad = [r for r in runs if "error" in r]
-    if bad or repeat == 1:
+    if bad or len(runs) == 1:
         return bad[0] if bad else runs[0]
     out = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
     for k in ("throughput_ips", "throughput_inplace_ips"):
         if k in runs[0]:
             out[k.replace("_ips", "_runs")] = [r[k] for r in runs]
-    return {**out, "repeat": repeat}
+    return {**out, "repeat": len(runs)}
 
 
 def bench(exports: str, model: str | None, threads: list[int], short: bool, formats: str = "all",
           repeat: int = 1) -> dict:
+    """With repeat > 1 the rounds go round-robin over all configurations (a, b, c, a, b, c, ...), so
+    a slow spell of a shared machine hits every format alike rather than one of them."""
     if repeat < 1:
         raise LenetEdgeError(f"--repeat must be >= 1, got {repeat}")
     wanted = {f.name for f in parse_formats(formats)}
     iters, biters, kbiters = ("200", "5", "5") if short else ("3000", "200", "40")
-    rows = []
-    for path in export_files(Path(exports)):
-        fmt = format_of_file(path.name)
-        if fmt.name not in wanted:
-            continue
-        for backend in backends_for(path):
-            for t in threads:
-                r = repeated(["--file", str(path), "--backend", backend, "--threads", str(t), "--iters", iters,
-                              "--batch-iters", biters], repeat)
-                rows.append({"file": path.name, "format": fmt.name, "runtime": backend, "threads": t,
-                             "bytes": path.stat().st_size, **r})
-                print(f"[bench] {path.name} {backend} {t}T: "
-                      + (r.get("error") or f"p50 {r['p50_us']:.1f} us, {r['throughput_ips']:,.0f} img/s, "
-                         f"{r.get('throughput_inplace_ips', 0):,.0f} in place"),
-                      file=sys.stderr, flush=True)
-    if not rows:
+    jobs = [(path, fmt, backend, t) for path in export_files(Path(exports))
+            for fmt in [format_of_file(path.name)] if fmt.name in wanted
+            for backend in backends_for(path) for t in threads]
+    if not jobs:
         raise LenetEdgeError(f"{exports}: no exports of the formats {formats!r}")
+    runs: dict[int, list[dict]] = {i: [] for i in range(len(jobs))}
+    for rnd in range(repeat):
+        for i, (path, fmt, backend, t) in enumerate(jobs):
+            r = run_worker(["--file", str(path), "--backend", backend, "--threads", str(t), "--iters", iters,
+                            "--batch-iters", biters])
+            runs[i].append(r)
+            print(f"[bench] {path.name} {backend} {t}T" + (f" (round {rnd + 1}/{repeat})" if repeat > 1 else "")
+                  + ": " + (r.get("error") or f"p50 {r['p50_us']:.1f} us, {r['throughput_ips']:,.0f} img/s, "
+                                              f"{r.get('throughput_inplace_ips', 0):,.0f} in place"),
+                  file=sys.stderr, flush=True)
+    rows = [{"file": path.name, "format": fmt.name, "runtime": backend, "threads": t,
+             "bytes": path.stat().st_size, **combine(runs[i])} for i, (path, fmt, backend, t) in enumerate(jobs)]
     if model:
         for mode in ("predict", "function"):
             for t in threads:

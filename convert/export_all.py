@@ -20,6 +20,7 @@ import numpy as np
 from calibration.representative import load_calibration
 from convert.embed_card import embed_card_onnx, embed_card_tflite
 from convert.formats import ExportFormat, parse_formats
+from convert.rewrite_s2d import NotApplicable
 from convert.verify import verify_export
 from edge_app.artifacts import atomic_output, sha256_file, tool_versions, utc_now, write_manifest
 from edge_app.errors import LenetEdgeError
@@ -114,13 +115,19 @@ def export_all(model_path: str, calibration: str | None, formats: str, out: str,
     out_dir.mkdir(parents=True, exist_ok=True)
     parent_sha = sha256_file(model_path)
     opts = {"int8_io": int8_io}
-    results, failures = [], []
+    results, failures, skipped = [], [], []
     t_all = time.perf_counter()
     variants = [(model, False)] + ([(fixed_batch_model(model), True)] if batch1 else [])
     for m, b1 in variants:
         for fmt in fmts:
             try:
                 results.append(export_one(m, card, fmt, cal, opts, out_dir, x, ref, b1, parent_sha))
+            except NotApplicable as e:
+                if formats.strip() != "all":     # asked for by name: an error, not a silent skip
+                    raise LenetEdgeError(f"{fmt.name}: {e}") from None
+                if not b1:
+                    log(f"skipped {fmt.name}: {e}")
+                    skipped.append({"format": fmt.name, "reason": str(e)})
             except LenetEdgeError as e:
                 log(f"FAILED {e}")
                 failures.append(str(e))
@@ -132,7 +139,7 @@ def export_all(model_path: str, calibration: str | None, formats: str, out: str,
     write_manifest(out_dir, results,
                    extra={"source_model": {"path": str(model_path), "sha256": parent_sha},
                           "calibration": calibration, "total_seconds": round(total, 3),
-                          "failures": failures})
+                          "failures": failures, "skipped": skipped})
     if failures:
         raise LenetEdgeError("export verification failed: " + "; ".join(failures))
     log(f"{len(results)} exports in {total:.1f} s -> {out_dir}")
