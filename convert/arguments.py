@@ -4,7 +4,7 @@ import argparse
 from train.arguments import add_data_argument
 
 FORMAT_HELP = ("comma-separated export formats, or 'all': tflite_float32, tflite_float16, tflite_dynamic, "
-               "tflite_dynamic_s2d (LeNet-shaped models), tflite_int8, onnx_float32, onnx_int8, onnx_dynamic")
+               "tflite_dynamic_polyphase (LeNet-shaped models), tflite_int8, onnx_float32, onnx_int8, onnx_dynamic")
 
 
 def add_convert_arguments(p: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ once in the runtime's memory (see `convert.bench_worker`).
 
     lenet-edge bench --exports runs/export --model runs/lenet/model.keras --out runs/bench
     lenet-edge bench --exports runs/export --short          # quick smoke run, rough numbers
-    lenet-edge bench --exports runs/export --formats tflite_dynamic_s2d --threads 2 --repeat 5   # median of 5 runs
+    lenet-edge bench --exports runs/export --formats tflite_dynamic_polyphase --threads 2 --repeat 5   # medians of 5
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import numpy as np
 from calibration.representative import load_calibration
 from convert.embed_card import embed_card_onnx, embed_card_tflite
 from convert.formats import ExportFormat, parse_formats
-from convert.rewrite_s2d import NotApplicable
+from convert.rewrite_polyphase import NotApplicable
 from convert.verify import verify_export
 from edge_app.artifacts import atomic_output, sha256_file, tool_versions, utc_now, write_manifest
 from edge_app.errors import LenetEdgeError

@@ -48,10 +48,10 @@ def export_tflite_dynamic(model, cal=None, opts=None) -> bytes:
     return c.convert()
 
 
-def export_tflite_dynamic_s2d(model, cal=None, opts=None) -> bytes:
-    """Dynamic-range TFLite of the space-to-depth rewrite (convert.rewrite_s2d): LeNet-shaped models only."""
-    from convert.rewrite_s2d import space_to_depth_model
-    return export_tflite_dynamic(space_to_depth_model(model))
+def export_tflite_dynamic_polyphase(model, cal=None, opts=None) -> bytes:
+    """Dynamic-range TFLite of the polyphase rewrite (convert.rewrite_polyphase): LeNet-shaped models only."""
+    from convert.rewrite_polyphase import polyphase_model
+    return export_tflite_dynamic(polyphase_model(model))
 
 
 def int8_converter(model, cal, io_type: str = "int8"):

@@ -6,9 +6,9 @@
 Δacc ≤ 0.5 pp, agreement ≥ 99 %). `verify_*` are the looser checks `convert` applies right after
 each export on the calibration sample, to catch broken exports (NaN, constant output) at once.
 
-`tflite_dynamic_s2d` is `tflite_dynamic` of an exact graph rewrite (convert.rewrite_s2d) that
-makes LeNet's first conv fit SIMD lanes: the batch-throughput format. It applies to LeNet-shaped
-models only; under `--formats all` other models skip it.
+`tflite_dynamic_polyphase` is `tflite_dynamic` of an exact graph rewrite (convert.rewrite_polyphase)
+that makes LeNet's first conv + pool fit SIMD lanes: the batch-throughput format. It applies to
+models that open like LeNet only; under `--formats all` other models skip it.
 """
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  "convert.export_tflite:export_tflite_float16", 99.0, 2e-2),
     ExportFormat("tflite_dynamic", "model_dynamic.tflite", "tflite", "quantized", False,
                  "convert.export_tflite:export_tflite_dynamic", 95.0, 0.5),
-    ExportFormat("tflite_dynamic_s2d", "model_dynamic_s2d.tflite", "tflite", "quantized", False,
-                 "convert.export_tflite:export_tflite_dynamic_s2d", 95.0, 0.5),
+    ExportFormat("tflite_dynamic_polyphase", "model_dynamic_polyphase.tflite", "tflite", "quantized", False,
+                 "convert.export_tflite:export_tflite_dynamic_polyphase", 95.0, 0.5),
     ExportFormat("tflite_int8", "model_int8.tflite", "tflite", "quantized", True,
                  "convert.export_tflite:export_tflite_int8", 95.0, 0.5),
     ExportFormat("onnx_float32", "model_float32.onnx", "onnx", "float", False,
