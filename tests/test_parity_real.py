@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from convert.formats import FORMATS
 from tests.conftest import REPO, needs_tf, run_cli
 
 pytestmark = needs_tf
@@ -37,5 +38,7 @@ def test_full_chain_on_real_gtsrb(shared_data, tmp_path):
         r = run_cli(*s, env=env)
         assert r.returncode == 0, f"{s[0]}: " + r.stdout[-2000:] + r.stderr[-2000:]
     rep = json.loads((tmp_path / "p/parity.json").read_text())
-    assert rep["passed"] and len(rep["results"]) == 7 and rep["images"] == 12630
+    assert rep["passed"] and len(rep["results"]) == len(FORMATS) and rep["images"] == 12630
+    acc = {x["format"]: x["accuracy_pct"] for x in rep["results"]}
+    assert abs(acc["tflite_dynamic_polyphase"] - acc["tflite_dynamic"]) <= 0.05, acc   # the rewrite is exact
     assert (tmp_path / "e/model_int8.tflite").stat().st_size <= 80_000
