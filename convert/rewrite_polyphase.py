@@ -14,7 +14,7 @@ LeNet's time at batch 256. AvgPool(2) only needs the conv output at the four pha
 It also replaces Flatten by a reshape to a constant shape (no SHAPE/STRIDED_SLICE/PACK ops), so
 XNNPACK runs the whole graph as one partition. Outputs equal the original's up to float rounding
 (max |Δprob| about 2e-6); the export is still verified and gated like every other. Measured on
-the shipped LeNet: about 1.2x the batch-256 throughput of the plain dynamic-range export.
+the shipped LeNet: 1.2-1.3x the batch-256 throughput of the plain dynamic-range export.
 
     >>> fast = polyphase_model(model)     # raises NotApplicable unless the model opens like LeNet
 """
