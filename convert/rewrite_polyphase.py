@@ -92,6 +92,8 @@ def polyphase_model(model):
         if isinstance(layer, keras.layers.Flatten):
             n = int(np.prod(x.shape[1:]))
             x = keras.layers.Lambda(lambda t, n=n: tf.reshape(t, [-1, n]), name=f"{layer.name}_const")(x)
-        else:
-            x = layer(x)
+        else:            # a copy, not the layer itself: the source model is left as it was
+            copy = type(layer).from_config(layer.get_config())
+            x = copy(x)
+            copy.set_weights(layer.get_weights())
     return keras.Model(inp, x, name=f"{model.name}-polyphase")
